@@ -1,0 +1,1 @@
+"""Deterministic PHI recognizers (presidio-style): patterns + context words + validation."""
