@@ -13,7 +13,7 @@ def spark():
     from deid.config import SparkConfig
     from deid.session import get_spark
 
-    session = get_spark(SparkConfig(master="local[2]", app_name="deid-tests", shuffle_partitions=2,
+    session = get_spark(SparkConfig(master="local[2,2]", app_name="deid-tests", shuffle_partitions=2,
                                     arrow_batch_size=16,
                                     extra_conf={"spark.driver.memory": "2g",
                                                 "spark.hadoop.fs.permissions.umask-mode": "077",
