@@ -61,6 +61,9 @@ class PatternRecognizer(Recognizer):
     context_boost: ClassVar[float] = 0.25
     #: Matches scoring below this after context are dropped.
     min_score: ClassVar[float] = 0.0
+    #: Keep only the longest (then highest-scoring) of this recognizer's overlapping matches,
+    #: so several patterns for one thing ("14 March 2021" / "March 2021") yield one span.
+    resolve_overlaps: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._context_re = (
@@ -78,7 +81,7 @@ class PatternRecognizer(Recognizer):
             return score
         window = text[max(0, start - self.context_window):start]
         if self._context_re.search(window):
-            return min(1.0, score + self.context_boost)
+            return round(min(1.0, score + self.context_boost), 4)
         return score
 
     def analyze(self, text: str, language: str | None = None) -> list[Span]:
@@ -95,4 +98,13 @@ class PatternRecognizer(Recognizer):
                 if score < self.min_score:
                     continue
                 spans.append(Span(start, end, pattern.label, score, self.name, pattern.subtype))
-        return spans
+        return keep_longest(spans) if self.resolve_overlaps else spans
+
+
+def keep_longest(spans: Iterable[Span]) -> list[Span]:
+    """Drop spans overlapping a longer (or equally long, higher-scoring) one; sorted by start."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.length, -s.score, s.start)):
+        if not any(span.overlaps(k) for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s.start, -s.end))
