@@ -202,5 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def entry() -> None:
+    """The ``deid`` console script, also the Databricks ``python_wheel_task`` entry point.
+
+    A wheel task calls this function rather than running a process, so a failure has to raise:
+    ``SystemExit(code)`` fails the task, whereas a returned code would be dropped.
+    """
+    code = main()
+    if code:
+        raise SystemExit(code)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -217,6 +218,7 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     merge(spark, output_rows, path=out.deid_path, table=out.deid_table, keys=["note_id"],
           update_when="t.source_hash <> s.source_hash OR t.config_version <> s.config_version "
                       "OR t.model_version <> s.model_version OR t.key_fingerprint <> s.key_fingerprint")
+    fault_point("kill_after_output_merge")
     audit_rows = result.select(
         stamp.alias("run_id"), "note_id", "source_hash", "status", "reason",
         F.lit(mversion).alias("model_version"), F.lit(cversion).alias("config_version"), "key_fingerprint",
@@ -231,6 +233,13 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     result.unpersist()
     todo.unpersist()
     return _finish(summary, cfg, t0)
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the crash-recovery test: ``DEID_FAULT_INJECT=<name>`` kills the driver here."""
+    if os.environ.get("DEID_FAULT_INJECT") == name:
+        log.warning("fault injection: killing the driver at %s", name)
+        os._exit(137)
 
 
 def _reconcile(spark: SparkSession, cfg: DeidConfig, todo: DataFrame, n_quarantined: int) -> None:

@@ -111,23 +111,32 @@ class DetectionStack:
     def detect(self, texts: Sequence[str], languages: Sequence[str | None] | None = None,
                *, use_noise_filter: bool | None = None) -> list[list[Span]]:
         """Detect PHI in a batch of texts; returns merged, non-overlapping spans per text."""
+        use = self.noise_filter is not None if use_noise_filter is None else use_noise_filter
+        return self.detect_variants(texts, languages, filter_modes=(use,))[use]
+
+    def detect_variants(self, texts: Sequence[str], languages: Sequence[str | None] | None = None,
+                        *, filter_modes: Sequence[bool] = (False, True)) -> dict[bool, list[list[Span]]]:
+        """Run the NER once and return the merged spans with and/or without the noise filter
+        (the evaluator compares both without paying for inference twice)."""
         languages = list(languages) if languages is not None else [None] * len(texts)
         pattern_spans = [self.pattern_spans(t, lang) for t, lang in zip(texts, languages)]
-        ner_spans: list[list[Span]] = [[] for _ in texts]
-        if self.ner is not None:
-            results = self.ner.predict(list(texts))
-            apply_filter = self.noise_filter is not None and (use_noise_filter is None or use_noise_filter)
-            for i, (text, res) in enumerate(zip(texts, results)):
-                spans = list(res.spans)
-                if apply_filter:
-                    spans = self.noise_filter.filter(text, res, spans, pattern_spans[i])
-                ner_spans[i] = spans
-        out: list[list[Span]] = []
-        for text, pats, ners in zip(texts, pattern_spans, ner_spans):
-            spans = [s for s in (*pats, *ners) if s.score >= self.settings.min_score or _is_certain(s)]
-            if self.settings.propagate:
-                spans = propagate_spans(text, merge_spans(spans))
-            out.append(merge_spans(spans))
+        results = self.ner.predict(list(texts)) if self.ner is not None else None
+        out: dict[bool, list[list[Span]]] = {}
+        for use_filter in filter_modes:
+            use_filter = bool(use_filter and self.noise_filter is not None)
+            merged: list[list[Span]] = []
+            for i, text in enumerate(texts):
+                ner_spans: list[Span] = []
+                if results is not None:
+                    ner_spans = list(results[i].spans)
+                    if use_filter:
+                        ner_spans = self.noise_filter.filter(text, results[i], ner_spans, pattern_spans[i])
+                spans = [s for s in (*pattern_spans[i], *ner_spans)
+                         if s.score >= self.settings.min_score or _is_certain(s)]
+                if self.settings.propagate:
+                    spans = propagate_spans(text, merge_spans(spans))
+                merged.append(merge_spans(spans))
+            out[use_filter] = merged
         return out
 
 

@@ -28,6 +28,9 @@ LOCALES = frozenset({"en", "es", "de", "fr", "it", "nl"})
 #: Labels whose original strings must not survive into the output (the leak gate).
 LEAK_CHECKED_LABELS = frozenset({"NAME", "ID", "CONTACT", "LOCATION", "ORGANIZATION", "DATE"})
 _LEAK_MIN_CHARS = 4
+#: Short dates ("9/10", "2014") also occur as scores and counts elsewhere in a note, and a year alone
+#: may legitimately survive a small shift (Safe Harbor keeps years): check full dates only.
+_LEAK_MIN_DATE_CHARS = 6
 
 OUTPUT_COLUMNS = (
     "note_id", "patient_ref", "note_date", "note_type", "language", "deid_text", "masked_text",
@@ -84,7 +87,7 @@ def leaked_spans(original: str, output: str, spans: list[Span]) -> int:
         if span.label not in LEAK_CHECKED_LABELS:
             continue
         value = original[span.start:span.end].strip()
-        if len(value) < _LEAK_MIN_CHARS:
+        if len(value) < (_LEAK_MIN_DATE_CHARS if span.label == "DATE" else _LEAK_MIN_CHARS):
             continue
         if re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", output):
             leaks += 1

@@ -1,0 +1,1 @@
+"""PHI NER runtime: tokenization/windows, decoding, and the ONNX Runtime host (``udfs.ner.host``)."""

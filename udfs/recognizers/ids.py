@@ -16,7 +16,12 @@ _NON_DIGIT = re.compile(r"\D")
 
 
 class SsnRecognizer(PatternRecognizer):
-    """US social security numbers; impossible ones (area 000/666/9xx, group 00, serial 0000) dropped."""
+    """US social security numbers.
+
+    A bare ###-##-#### that is impossible as an SSN (area 000/666/9xx, group 00, serial 0000) is
+    dropped: it is more likely some other code. Next to an explicit "SSN" keyword it is kept anyway:
+    a mistyped or test-range number written as an SSN still identifies someone (recall first).
+    """
 
     name: ClassVar[str] = "pattern:ssn"
     patterns = (
@@ -35,6 +40,8 @@ class SsnRecognizer(PatternRecognizer):
         digits = _NON_DIGIT.sub("", match_text)
         if len(digits) != 9:
             return False
+        if pattern.name == "ssn_with_context":
+            return True
         area, group, serial = digits[:3], digits[3:5], digits[5:]
         return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
 
