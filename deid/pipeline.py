@@ -211,6 +211,15 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
         raise ValidationFailed(f"quarantined share {share:.3f} exceeds validation.max_quarantine_share "
                                f"{cfg.validation.max_quarantine_share}")
 
+    # The audit goes first and the output last: a run killed in between leaves the notes
+    # un-done, so the rerun redoes them and the audit MERGE keys make that idempotent.
+    audit_rows = result.select(
+        stamp.alias("run_id"), "note_id", "source_hash", "status", "reason",
+        F.lit(mversion).alias("model_version"), F.lit(cversion).alias("config_version"), "key_fingerprint",
+        "label_counts", "spans", "flags")
+    merge(spark, audit_rows, path=out.audit_path, table=out.audit_table,
+          keys=["note_id", "source_hash", "model_version", "config_version", "key_fingerprint", "status"])
+    fault_point("kill_before_output_merge")
     output_rows = accepted.select(
         "note_id", "patient_ref", F.col("note_date").cast("date").alias("note_date"), "note_type", "language",
         "deid_text", "source_hash", "flags", F.lit(mversion).alias("model_version"),
@@ -218,13 +227,6 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     merge(spark, output_rows, path=out.deid_path, table=out.deid_table, keys=["note_id"],
           update_when="t.source_hash <> s.source_hash OR t.config_version <> s.config_version "
                       "OR t.model_version <> s.model_version OR t.key_fingerprint <> s.key_fingerprint")
-    fault_point("kill_after_output_merge")
-    audit_rows = result.select(
-        stamp.alias("run_id"), "note_id", "source_hash", "status", "reason",
-        F.lit(mversion).alias("model_version"), F.lit(cversion).alias("config_version"), "key_fingerprint",
-        "label_counts", "spans", "flags")
-    merge(spark, audit_rows, path=out.audit_path, table=out.audit_table,
-          keys=["note_id", "source_hash", "model_version", "config_version", "key_fingerprint", "status"])
     _reconcile(spark, cfg, todo, n_quarantined)
     for p in (out.deid_path, out.quarantine_path, out.audit_path):
         if out.owner_only:

@@ -62,20 +62,23 @@ def test_task_retries_give_identical_surrogates(spark, tmp_path, clean_rows):
 def test_driver_killed_during_write_then_rerun_matches_clean_run(spark, tmp_path, clean_rows):
     clean_tmp, expected = clean_rows
     cfg = job_config(tmp_path, f"input.path={clean_tmp}/input")
-    script = (
-        "import sys; from tests.integration.helpers import job_config; from deid.pipeline import run_job; "
-        f"cfg = job_config(__import__('pathlib').Path({str(tmp_path)!r}), 'input.path={clean_tmp}/input'); "
-        "run_job(cfg)"
+    # A script file, not `python -c`: pyspark.sql.connect exits early when __main__ has no __file__.
+    script = tmp_path / "crash_run.py"
+    script.write_text(
+        "from pathlib import Path\nfrom tests.integration.helpers import job_config\n"
+        "from deid.pipeline import run_job\n"
+        f"run_job(job_config(Path({str(tmp_path)!r}), 'input.path={clean_tmp}/input'))\n"
     )
-    env = {**os.environ, "DEID_FAULT_INJECT": "kill_after_output_merge", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=600)
+    env = {**os.environ, "DEID_FAULT_INJECT": "kill_before_output_merge", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, timeout=600)
     assert proc.returncode == 137, proc.stderr.decode()[-2000:]
-    audit = Path(cfg.output.audit_path)
-    assert not (audit / "_delta_log").exists()  # it really died before the audit write
+    assert not Path(cfg.output.deid_path, "_delta_log").exists()  # it died before the output write
+    audited = spark.read.format("delta").load(cfg.output.audit_path).count()
+    assert audited > 0
     summary = run_job(cfg, spark)  # the rerun
     assert summary.status == "succeeded"
     assert _deid_rows(spark, cfg) == expected
-    assert spark.read.format("delta").load(cfg.output.audit_path).count() > 0
+    assert spark.read.format("delta").load(cfg.output.audit_path).count() == audited  # no duplicates
 
 
 def test_incremental_run_redoes_only_new_and_changed_notes(spark, tmp_path):

@@ -11,9 +11,12 @@ Rules:
   leading postal code then words ("28046 Madrid") -> postal code + city; a street-type word, a
   compound street suffix ("-straße", "-straat") or a house number first or last -> STREET; other
   digits -> keyed digits/letters; anything else -> CITY;
-* streets keep the house-number shape (keyed digits), unit words ("Apt", "piso") and the
-  street-type word ("Street", "Calle", "rue", "-straße"); only the street name is swapped, taken
-  from the list of the locale that owns the type word (a German "-straße" gets a German stem);
+* streets keep the house-number shape (keyed digits), unit words ("Apt", "piso"), directionals
+  ("NW") and the street-type word ("Street", "Calle", "rue", "-straße"); only the street name is
+  swapped, taken from the list of the locale that owns the type word (a German "-straße" gets a
+  German stem). The type word nearest the end that leaves a name wins ("St. Mary's Road"); with
+  no type word the first run of words is the name (de/nl add their compound suffix); other word
+  runs ("123 Main St Springfield") are read as a city;
 * cities, states, countries come from the note's locale; a US state abbreviation gives another
   abbreviation; upper/lower casing of the original is kept;
 * hospitals are generated from locale templates ("<City> General Hospital", "Klinikum <City>",
