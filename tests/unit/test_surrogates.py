@@ -488,3 +488,14 @@ def test_constructor_guards() -> None:
 
 def test_whitespace_padding_kept() -> None:
     assert ENGINE.surrogate("  Smith ", "NAME", "", "s", "en") == f"  {_tok(LAST, 'Smith')} "
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["March 2021", "Mar 2021", "03/2021", "2021-03", "marzo de 2021", "März 2021"]),
+       st.text(min_size=1, max_size=12))
+def test_month_and_year_never_survive(value, scope):
+    from udfs.surrogates.engine import SurrogateEngine
+
+    engine = SurrogateEngine(b"month-year-test-key-0123456789")
+    locale = "es" if "marzo" in value else "de" if "März" in value else "en"
+    assert engine.surrogate(value, "DATE", "", scope, locale) != value

@@ -14,8 +14,10 @@ Rules:
 * two-digit years pivot at 50 (00-49 -> 2000s, 50-99 -> 1900s) and are written back with two;
 * coarse dates are shifted through a representative day: a year alone through July 1, a month
   and year through the 15th; a day and month without a year through the leap year 2000. A coarse
-  date therefore comes out unchanged when the shift does not cross its boundary (by design:
-  years alone are not Safe Harbor identifiers, and the shift stays consistent);
+  year alone comes out unchanged when the shift does not cross its boundary (by design: years
+  alone are not Safe Harbor identifiers, and the shift stays consistent); a month-level date that
+  would come out unchanged is moved one more month in the shift's direction, so no month + year
+  survives;
 * a time after the date ("14:30", "T14:30:00Z", "at 2:30 pm") is kept verbatim;
 * a month spelling that is both a full name and an abbreviation ("May", "Mai", "juin") is read as
   the full name of the note's language, so "May 3" in an abbreviating note may become "June 2";
@@ -293,7 +295,13 @@ def _shift_whole(text: str, days: int, locale: str) -> str | None:
     if parsed is None:
         return None
     try:
-        return parsed.render(parsed.day + dt.timedelta(days=days))
+        new = parsed.render(parsed.day + dt.timedelta(days=days))
+        if new == text and days:
+            # A month-level date ("Mar 2021", "03/2021") whose shift stays inside its month would
+            # survive as it was, and month + year is a Safe Harbor identifier: step one more month
+            # in the shift's direction. (A year alone may survive: Safe Harbor allows years.)
+            new = parsed.render(parsed.day + dt.timedelta(days=days + (31 if days > 0 else -31)))
+        return new
     except OverflowError:
         return None
 
