@@ -112,3 +112,24 @@ def test_surrogate_mode_replaces_and_records_offsets():
         assert row["deid_text"][s["out_start"]:s["out_end"]] != text[s["start"]:s["end"]]
     assert row["note_date"] != "2021-03-14"
     assert row["masked_text"].count("[") == len(row["spans"])
+
+
+def test_planted_leak_is_quarantined_by_the_leak_gate(monkeypatch):
+    """A broken surrogate engine that hands back the original name must not reach the output."""
+    from udfs.surrogates.engine import SurrogateEngine
+
+    real = SurrogateEngine.surrogate
+
+    def leaky(self, value, label, subtype, scope, locale):
+        return value if label == "ID" else real(self, value, label, subtype, scope, locale)
+
+    monkeypatch.setattr(SurrogateEngine, "surrogate", leaky)
+    out = run([{"text": "MRN: A1234567 seen 03/14/2021"}, {"note_id": "b", "text": "seen 03/14/2021"}])
+    assert out.loc[0, "reason"] == "LEAK_GATE" and out.loc[0, "deid_text"] is None
+    assert out.loc[1, "status"] == "ok"
+
+
+def test_planted_residual_ssn_is_caught_even_if_unmasked():
+    s = WorkerSettings(detection=DetectionSettings(ner_enabled=False, recognizers=("pattern:date",)), key=KEY)
+    out = process_frame(frame([{"text": "SSN 123-45-6789"}]), s)
+    assert out.loc[0, "reason"] == "RESIDUAL_SSN"
