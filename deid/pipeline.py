@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -29,7 +28,7 @@ from deid.keys import resolve_key
 from deid.progress import ProgressReporter
 from deid.session import get_spark
 from deid.validation import validate_output
-from deid.writer import merge, read_target, restrict_local_permissions
+from deid.writer import delete_matching, merge, read_target, restrict_local_permissions
 from udfs.detection import DetectionSettings
 from udfs.secret import SecretKey
 from udfs.worker import WorkerSettings, process_batches
@@ -74,6 +73,9 @@ class RunSummary:
     data_docs: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     summary_path: str | None = None
+    #: Wall seconds per phase (read = read + hash + incremental filter, detect = the pandas UDF,
+    #: validate = counts + GX, write = quarantine/audit/output MERGEs, reconcile).
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -153,6 +155,12 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     cversion = cfg.fingerprint()
     summary = RunSummary(run_id=run_id, status="running", model_version=mversion, config_version=cversion)
     progress = ProgressReporter(spark, enabled=cfg.run.progress)
+    mark = [time.monotonic()]
+
+    def phase(name: str) -> None:
+        now = time.monotonic()
+        summary.phase_seconds[name] = round(now - mark[0], 2)
+        mark[0] = now
 
     source = canonicalize(read_raw(spark, cfg.input), cfg.input)
     source = source.withColumn("source_hash", keyed_hash_column(key)(F.col("text")))
@@ -164,18 +172,22 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
         done = existing.select("note_id", "source_hash").where(
             (F.col("config_version") == cversion) & (F.col("model_version") == mversion))
         todo = source.join(done, ["note_id", "source_hash"], "left_anti")
-    todo = todo.persist(StorageLevel.MEMORY_AND_DISK)
+    # Materialise the work set with its lineage cut: recomputing the anti-join after the output
+    # MERGE would see the notes as done and silently empty every later step.
+    todo = todo.localCheckpoint(eager=True)
     processed = todo.count()
     summary.skipped_unchanged = total - processed
     summary.processed = processed
+    phase("read")
 
     func = (lambda it: process_batches(it, settings)) if fail_hook is None else fail_hook(settings)
     result = todo.select(*[c for c in todo.columns]).mapInPandas(func, WORKER_SCHEMA)
-    result = result.persist(StorageLevel.MEMORY_AND_DISK)
-    with progress:
-        produced = result.count()
+    with progress:  # the UDF runs exactly once per run: later steps read the checkpoint
+        result = result.localCheckpoint(eager=True)
+    produced = result.count()
     if produced != processed:
         raise ReconciliationError(f"worker returned {produced} rows for {processed} input rows")
+    phase("detect")
 
     accepted = result.where(F.col("status") == "ok")
     quarantined = result.where(F.col("status") != "ok")
@@ -191,6 +203,7 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     summary.validation_checks = report.checks
     summary.validation_failed = report.failed
     summary.data_docs = report.data_docs_url
+    phase("validate")
 
     stamp = F.lit(run_id)
     quarantine_rows = quarantined.select(
@@ -227,13 +240,16 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     merge(spark, output_rows, path=out.deid_path, table=out.deid_table, keys=["note_id"],
           update_when="t.source_hash <> s.source_hash OR t.config_version <> s.config_version "
                       "OR t.model_version <> s.model_version OR t.key_fingerprint <> s.key_fingerprint")
+    # Notes that failed before and pass now leave the quarantine (the audit keeps their history).
+    delete_matching(spark, accepted.select("note_id"), path=out.quarantine_path, table=out.quarantine_table,
+                    key="note_id")
+    phase("write")
     _reconcile(spark, cfg, todo, n_quarantined)
+    phase("reconcile")
     for p in (out.deid_path, out.quarantine_path, out.audit_path):
         if out.owner_only:
             restrict_local_permissions(p)
     summary.status = "succeeded"
-    result.unpersist()
-    todo.unpersist()
     return _finish(summary, cfg, t0)
 
 

@@ -25,9 +25,6 @@ def load_sample() -> list[dict[str, Any]]:
 
 def write_sample_table(spark, path: str, *, fmt: str = "delta", replicate: int = 1) -> int:
     """Write the sample as a Delta (or parquet) table at ``path``; returns the row count."""
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
     rows = load_sample()
     records = []
     for r in range(replicate):
@@ -35,6 +32,15 @@ def write_sample_table(spark, path: str, *, fmt: str = "delta", replicate: int =
             suffix = "" if r == 0 else f"-r{r}"
             records.append((rec["note_id"] + suffix, rec["patient_id"] + suffix, rec["note_text"],
                             rec.get("note_date"), rec.get("note_type"), rec.get("language")))
+    return write_notes_table(spark, path, records, fmt=fmt)
+
+
+def write_notes_table(spark, path: str, records: list[tuple], *, fmt: str = "delta") -> int:
+    """Write ``(note_id, patient_id, note_text, note_date, note_type, language)`` tuples as a table
+    with the sample's schema (``note_date`` as a date); returns the row count."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
     schema = T.StructType([T.StructField(n, T.StringType()) for n in
                            ("note_id", "patient_id", "note_text", "note_date", "note_type", "language")])
     df = spark.createDataFrame(records, schema).withColumn("note_date", F.to_date("note_date"))

@@ -27,6 +27,21 @@ def merge(spark: SparkSession, df: DataFrame, *, path: str | None, table: str | 
     m.whenNotMatchedInsertAll().execute()
 
 
+def delete_matching(spark: SparkSession, keys_df: DataFrame, *, path: str | None, table: str | None,
+                    key: str) -> None:
+    """Delete target rows whose ``key`` appears in ``keys_df`` (no-op if the target does not exist)."""
+    if path:
+        if not DeltaTable.isDeltaTable(spark, path):
+            return
+        target = DeltaTable.forPath(spark, path)
+    else:
+        if not spark.catalog.tableExists(table):
+            return
+        target = DeltaTable.forName(spark, table)
+    target.alias("t").merge(keys_df.select(key).distinct().alias("s"), f"t.`{key}` = s.`{key}`") \
+        .whenMatchedDelete().execute()
+
+
 def read_target(spark: SparkSession, path: str | None, table: str | None) -> DataFrame | None:
     """The target table, or None if it does not exist yet."""
     try:

@@ -6,12 +6,12 @@ A stack is built once per Python worker (``get_detection_stack``) and reused acr
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from udfs.literals import LiteralMatcher
 from udfs.merge import merge_spans
 from udfs.recognizers.base import Recognizer
 from udfs.spans import CERTAIN_SUBTYPES, Span
@@ -51,8 +51,12 @@ def propagate_spans(text: str, spans: Sequence[Span]) -> list[Span]:
 
     A name the model found once ("Smith" in the header) is PHI everywhere in that note, even where
     the context is too weak for the model ("Smith reports less pain").
+
+    The first span of each (value, label) is the template (label, score x 0.9, subtype); every
+    whole-word occurrence of the value except the one at that span's start is added. All values
+    are searched in one regex pass (``LiteralMatcher``), not one compiled pattern per value.
     """
-    extra: list[Span] = []
+    templates: dict[str, list[Span]] = {}
     seen: set[tuple[str, str]] = set()
     for span in spans:
         if span.label not in PROPAGATED_LABELS:
@@ -61,10 +65,14 @@ def propagate_spans(text: str, spans: Sequence[Span]) -> list[Span]:
         if len(value.strip()) < _MIN_PROPAGATED_CHARS or (value, span.label) in seen:
             continue
         seen.add((value, span.label))
-        pattern = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
-        for m in pattern.finditer(text):
-            if m.start() != span.start:
-                extra.append(Span(m.start(), m.end(), span.label, span.score * 0.9, "propagation", span.subtype))
+        templates.setdefault(value, []).append(span)
+    if not templates:
+        return list(spans)
+    extra: list[Span] = []
+    for start, end, value in LiteralMatcher(templates).finditer(text):
+        for span in templates[value]:
+            if start != span.start:
+                extra.append(Span(start, end, span.label, span.score * 0.9, "propagation", span.subtype))
     return [*spans, *extra]
 
 
@@ -84,7 +92,7 @@ class DetectionStack:
             self.ner = get_ner_model(
                 settings.model_dir or str(DEFAULT_MODEL_DIR), device=settings.device,
                 device_id=settings.device_id, variant=settings.variant,
-                intra_op_threads=settings.intra_op_threads, batch_size=settings.batch_size,
+                intra_op_threads=settings.intra_op_threads,
             )
             if settings.noise_filter_enabled:
                 from udfs.noise_filter.filter import get_noise_filter

@@ -138,3 +138,19 @@ def test_five_megabyte_note_is_quarantined_not_crashing(spark, tmp_path):
                      "input.columns.note_type=null", "input.columns.language=null")
     summary = run_job(cfg, spark)
     assert summary.quarantine_reasons == {"TEXT_TOO_LONG": 1} and summary.accepted == 1
+
+
+def test_fixed_note_leaves_quarantine(spark, tmp_path):
+    cols = "note_id string, patient_id string, note_text string, note_date string, note_type string, language string"
+    cfg = job_config(tmp_path, "validation.max_quarantine_share=0.9")
+    spark.createDataFrame([("a", "p1", "Seen 03/14/2021", None, None, None), ("b", "p1", None, None, None, None)],
+                          cols).write.format("delta").save(cfg.input.path)
+    run_job(cfg, spark)
+    q = spark.read.format("delta").load(cfg.output.quarantine_path)
+    assert [r["note_id"] for r in q.collect()] == ["b"]
+    spark.createDataFrame([("a", "p1", "Seen 03/14/2021", None, None, None), ("b", "p1", "fixed 04/01/2021", None, None, None)],
+                          cols).write.format("delta").mode("overwrite").save(cfg.input.path)
+    summary = run_job(cfg, spark)
+    assert summary.processed == 1 and summary.accepted == 1
+    assert spark.read.format("delta").load(cfg.output.quarantine_path).count() == 0
+    assert spark.read.format("delta").load(cfg.output.deid_path).count() == 2

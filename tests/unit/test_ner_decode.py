@@ -198,3 +198,25 @@ def test_window_edge_entity_not_lost(tok) -> None:
     ((off, probs),) = window_predict([enc], max_length, stride, 4, run, len(TAGS))
     spans = decode_spans(text, off, probs, TAGS)
     assert [(text[s.start:s.end], s.label) for s in spans] == [("Ana Ruiz", "NAME")]
+
+
+def test_same_label_fragments_inside_one_word_merge(tok) -> None:
+    text = "Mail jane.doe@example.org or call (555) 123-4567 now"
+    enc = encode(tok, text)
+    tags = ["O"] * len(enc)
+    email, phone = text.index("jane"), text.index("(555)")
+    for i, (s, e) in enumerate(enc.offsets):
+        if email <= s < email + len("jane.doe@example.org") and text[s:e] != "@":
+            tags[i] = "B-CONTACT"  # every fragment opens its own span, "@" missed
+        elif phone < s < phone + len("(555) 123-4567"):
+            tags[i] = "B-CONTACT" if s == phone + 1 else "I-CONTACT"  # "(" itself missed
+    spans = decode_spans(text, enc.offsets, one_hot(tags), TAGS)
+    assert [text[s.start:s.end] for s in spans] == ["jane.doe@example.org", "(555) 123-4567"]
+
+
+def test_space_separated_same_label_spans_stay_apart(tok) -> None:
+    text = "Boston MA 02115"
+    enc = encode(tok, text)
+    tags = ["B-LOCATION"] * len(enc)
+    spans = decode_spans(text, enc.offsets, one_hot(tags), TAGS)
+    assert [text[s.start:s.end] for s in spans] == ["Boston", "MA", "02115"]

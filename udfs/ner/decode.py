@@ -83,7 +83,8 @@ _TRAIL_TRIM = set(" \t\r\n\u00a0.,;:!?\"'`([{<|*-_/\\")
 
 
 def snap_and_trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Extend a span to whole words (alphanumeric runs), then trim whitespace/punctuation
+    """Extend a span to whole words (alphanumeric runs: for de-identification, covering all of
+    "A12345" or "58M" beats leaving part of it), then trim whitespace/punctuation
     at both ends. A closing bracket stays when the span also holds its opening one, so
     "(555) 123-4567" keeps its parenthesis. Returns (start, end); empty when start >= end."""
     while start > 0 and start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
@@ -106,7 +107,17 @@ def snap_and_trim(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         else:
             break
+    if start < end:  # take in the partner of an unbalanced bracket: "(555) 123-4567"
+        inner = text[start:end]
+        if ")" in inner and "(" not in inner and start > 0 and text[start - 1] == "(":
+            start -= 1
+        elif "(" in inner and ")" not in inner and end < len(text) and text[end] == ")":
+            end += 1
     return start, end
+
+
+def _has_space(gap: str) -> bool:
+    return any(c.isspace() for c in gap)
 
 
 def decode_spans(
@@ -120,35 +131,39 @@ def decode_spans(
 ) -> list[Span]:
     """Character-level spans from per-token probabilities (argmax BIO).
 
-    The score is the mean, over the span's tokens, of P(B-label) + P(I-label). Spans that overlap
-    after snapping to words are merged when they share a label; otherwise the
-    higher-scoring one wins.
+    The score is the mean, over the span's tokens, of P(B-label) + P(I-label). Same-label spans
+    that overlap after snapping, or that are separated by no whitespace ("jane.doe" + "@" +
+    "example.org"), are merged: one whitespace-delimited token is one entity of a label.
+    Overlapping spans of different labels: the higher-scoring one wins.
     """
     if probs.shape[0] == 0:
         return []
     tag_ids = probs.argmax(axis=1)
     index = {t: i for i, t in enumerate(tags)}
-    raw: list[tuple[int, int, str, float]] = []
+    raw: list[list] = []  # [start, end, label, prob sum, n tokens]
     for t0, t1, label in bio_token_spans(tag_ids, tags):
         if label not in LABELS:
             continue
         p = probs[t0:t1, index[f"B-{label}"]] + probs[t0:t1, index[f"I-{label}"]]
         start, end = snap_and_trim(text, int(offsets[t0, 0]), int(offsets[t1 - 1, 1]))
         if end > start:
-            raw.append((start, end, label, float(p.mean())))
+            raw.append([start, end, label, float(p.sum()), t1 - t0])
     raw.sort(key=lambda s: (s[0], -s[1]))
-    merged: list[tuple[int, int, str, float]] = []
+    merged: list[list] = []
     for s in raw:
-        if merged and s[0] < merged[-1][1]:
-            prev = merged[-1]
-            if prev[2] == s[2]:
-                merged[-1] = (prev[0], max(prev[1], s[1]), prev[2], max(prev[3], s[3]))
-            elif s[3] > prev[3]:
+        prev = merged[-1] if merged else None
+        same = prev is not None and prev[2] == s[2]
+        if same and (s[0] < prev[1] or not _has_space(text[prev[1]:s[0]])):
+            prev[1] = max(prev[1], s[1])
+            prev[3] += s[3]
+            prev[4] += s[4]
+        elif prev is not None and s[0] < prev[1]:
+            if s[3] / s[4] > prev[3] / prev[4]:
                 merged[-1] = s
-            continue
-        merged.append(s)
+        else:
+            merged.append(s)
     return [
-        Span(start=s, end=e, label=lab, score=min(sc, 1.0), source=source)
-        for s, e, lab, sc in merged
-        if sc >= min_score
+        Span(start=s, end=e, label=lab, score=min(psum / n, 1.0), source=source)
+        for s, e, lab, psum, n in merged
+        if psum / n >= min_score
     ]

@@ -205,15 +205,16 @@ def get_ner_model(
     device_id: int = 0,
     variant: str = "int8",
     intra_op_threads: int | None = None,
+    batch_size: int = 16,
 ) -> NerModel:
     """The process-wide model for these settings, loaded (and checksum-verified) once."""
-    key = (str(Path(model_dir).resolve()), device, int(device_id), variant)
+    key = (str(Path(model_dir).resolve()), device, int(device_id), variant, intra_op_threads, batch_size)
     with _LOCK:
         model = _CACHE.get(key)
         if model is None:
             model = NerModel(
                 model_dir, device=device, device_id=device_id,
-                variant=variant, intra_op_threads=intra_op_threads,
+                variant=variant, intra_op_threads=intra_op_threads, batch_size=batch_size,
             )
             _CACHE[key] = model
         return model
