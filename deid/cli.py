@@ -191,15 +191,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, InputSchemaError, KeyMissingError) as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, EXIT_USAGE, "error", type(exc).__name__, str(exc))
     except DeidError as exc:
-        print(f"failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(args, EXIT_FAILED, "failed", type(exc).__name__, str(exc))
     except Exception as exc:  # noqa: BLE001 - never echo a foreign message: it may quote data
-        print(f"failed: unexpected {type(exc).__name__} (message withheld: it may quote note text; "
-              f"see the Spark logs on the cluster)", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(args, EXIT_FAILED, "failed", type(exc).__name__,
+                     "message withheld: it may quote note text; see the Spark logs on the cluster")
+
+
+def _fail(args, code: int, word: str, error: str, message: str) -> int:
+    """Report a failure on stderr, and as JSON on stdout for automation when --json is given."""
+    print(f"{word}: {error}: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "failed", "exit_code": code, "error": error, "message": message}))
+    return code
 
 
 def entry() -> None:

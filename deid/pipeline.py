@@ -57,6 +57,9 @@ WORKER_SCHEMA = T.StructType([
 class RunSummary:
     run_id: str
     status: str
+    started_at: str = ""
+    error: str | None = None
+    key_fingerprint: str = ""
     input_notes: int = 0
     skipped_unchanged: int = 0
     processed: int = 0
@@ -146,6 +149,23 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     """Run the whole job once. ``fail_hook`` (tests only) wraps the worker function."""
     t0 = time.monotonic()
     run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    summary = RunSummary(run_id=run_id, status="running", config_version=cfg.fingerprint(),
+                         started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    try:
+        return _run(cfg, spark, summary, t0, fail_hook)
+    except Exception as exc:
+        # Every run leaves a summary, failed ones too; the error is named by class only (no PHI).
+        summary.status = "failed"
+        summary.error = type(exc).__name__
+        try:
+            _finish(summary, cfg, t0)
+        except OSError:
+            log.warning("could not write the run summary")
+        raise
+
+
+def _run(cfg: DeidConfig, spark: SparkSession | None, summary: "RunSummary", t0: float, fail_hook) -> "RunSummary":
+    run_id = summary.run_id
     key = resolve_key(cfg.replacement.key)
     spark = spark or get_spark(cfg.spark)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(cfg.spark.arrow_batch_size))
@@ -153,7 +173,8 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
     settings = worker_settings(cfg, key, spark)
     mversion = model_version(settings.detection)
     cversion = cfg.fingerprint()
-    summary = RunSummary(run_id=run_id, status="running", model_version=mversion, config_version=cversion)
+    summary.model_version = mversion
+    summary.key_fingerprint = key.fingerprint()
     progress = ProgressReporter(spark, enabled=cfg.run.progress)
     mark = [time.monotonic()]
 
@@ -215,12 +236,8 @@ def run_job(cfg: DeidConfig, spark: SparkSession | None = None, *, run_id: str |
               keys=["quarantine_key", "source_hash", "reason"])
     share = n_quarantined / processed if processed else 0.0
     if not report.success:
-        summary.status = "failed"
-        _finish(summary, cfg, t0)
         raise ValidationFailed("output validation failed: " + ", ".join(report.failed))
     if share > cfg.validation.max_quarantine_share:
-        summary.status = "failed"
-        _finish(summary, cfg, t0)
         raise ValidationFailed(f"quarantined share {share:.3f} exceeds validation.max_quarantine_share "
                                f"{cfg.validation.max_quarantine_share}")
 
