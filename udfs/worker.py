@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pandas as pd
 
@@ -80,8 +80,14 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value))
 
 
-def leaked_spans(original: str, output: str, spans: list[Span]) -> int:
-    """How many detected PHI strings still occur verbatim (whole word, case-sensitive) in the output."""
+def leaked_spans(original: str, output: str, spans: list[Span],
+                 regions: Sequence[tuple[int, int]] = ()) -> int:
+    """How many detected PHI strings still occur verbatim (whole word, case-sensitive) in the output.
+
+    ``regions`` are the output offsets of the surrogates. An occurrence inside a surrogate that is
+    longer than the value is not a leak: organisation and street surrogates keep type words
+    ("Hospital" inside "Glendale Community Hospital"). A surrogate *equal* to the value is one.
+    """
     values = []
     for span in spans:
         if span.label not in LEAK_CHECKED_LABELS:
@@ -92,8 +98,12 @@ def leaked_spans(original: str, output: str, spans: list[Span]) -> int:
         values.append(value)
     if not values:
         return 0
-    found = LiteralMatcher(values).found(output)  # one regex pass over the output for all values
-    return sum(v in found for v in values)
+    leaked: set[str] = set()
+    for start, end, value in LiteralMatcher(values).finditer(output):  # one regex pass for all values
+        inside_longer = any(rs <= start and end <= re_ and (re_ - rs) > len(value) for rs, re_ in regions)
+        if not inside_longer:
+            leaked.add(value)
+    return sum(v in leaked for v in values)
 
 
 def _shift_note_date(value, engine, scope: str) -> str | None:
@@ -188,7 +198,8 @@ def _deidentify_one(row: dict, text: str, flags: list[str], locale: str, spans: 
     hits = residual_hits(masked)
     if hits:
         return _quarantine(row, "RESIDUAL_" + hits[0], source_hash, key_fp)
-    if settings.leak_gate and settings.mode == "surrogate" and leaked_spans(text, result.text, spans):
+    if settings.leak_gate and settings.mode == "surrogate" and leaked_spans(
+            text, result.text, spans, [(o.new_start, o.new_end) for o in result.offsets]):
         return _quarantine(row, "LEAK_GATE", source_hash, key_fp)
     counts: dict[str, int] = {}
     audit_spans = []

@@ -63,7 +63,7 @@ def test_batch_order_does_not_matter(model: NerModel) -> None:
 
 
 def test_cache_returns_same_instance(model: NerModel) -> None:
-    assert get_ner_model(DEFAULT_MODEL_DIR, "cpu", 0, "int8") is model
+    assert get_ner_model(DEFAULT_MODEL_DIR, "cpu", 0, "int8", intra_op_threads=1) is model
 
 
 def test_cuda_request_falls_back_to_cpu() -> None:

@@ -133,3 +133,12 @@ def test_planted_residual_ssn_is_caught_even_if_unmasked():
     s = WorkerSettings(detection=DetectionSettings(ner_enabled=False, recognizers=("pattern:date",)), key=KEY)
     out = process_frame(frame([{"text": "SSN 123-45-6789"}]), s)
     assert out.loc[0, "reason"] == "RESIDUAL_SSN"
+
+
+def test_leak_gate_ignores_type_words_kept_inside_a_longer_surrogate():
+    text = "Admitted to Hospital today."
+    spans = [Span(12, 20, "ORGANIZATION", 0.7, "ner")]
+    out = "Admitted to Glendale Community Hospital today."
+    assert leaked_spans(text, out, spans, [(12, 39)]) == 0
+    assert leaked_spans(text, "Admitted to Hospital today.", spans, [(12, 20)]) == 1  # surrogate == original
+    assert leaked_spans(text, out + " Hospital", spans, [(12, 39)]) == 1  # an occurrence outside
