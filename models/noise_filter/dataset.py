@@ -2,7 +2,7 @@
 
 Input records (JSONL, as ``models.train --folds K`` writes them to ``models/.work/oof/``):
 ``{"id", "language", "text", "gold_spans", "token_offsets", "probs"}``; the tag order is in
-``tags.json`` next to them. Spans are decoded exactly as production decodes them
+``tags.json`` next to them (read by ``train``). Spans are decoded exactly as production decodes them
 (``udfs.ner.decode.decode_spans``) and pattern spans come from the production recognizers, so
 the classifier sees at training time what it sees at run time.
 
@@ -43,10 +43,6 @@ class NoteSamples:
     candidates: np.ndarray  # indices into ner_spans the filter may drop
     X: np.ndarray  # (len(candidates), N_FEATURES) float32
     y: np.ndarray  # (len(candidates),) int8: 1 PHI, 0 false positive, -1 don't care
-
-
-def read_tags(directory: Path) -> tuple[str, ...]:
-    return tuple(json.loads((directory / "tags.json").read_text(encoding="utf-8"))["tags"])
 
 
 def read_records(path: Path) -> Iterator[dict]:

@@ -2,10 +2,11 @@
 
     python -m models.noise_filter.train [--config conf/noise_filter.yaml] [--set key=value ...]
 
-1. Every NER span the K fold models predicted on notes they did not train on becomes a sample
-   (``models.noise_filter.dataset``). Only these OOF predictions are used: the shipped NER is
-   over-confident on its own training notes, so spans it predicts there look nothing like the
-   errors it makes on new notes.
+1. Every NER span predicted on a note the predicting model did not train on becomes a sample
+   (``models.noise_filter.dataset``): the K fold models' out-of-fold predictions on the training
+   notes, plus ``extra_predictions`` (the shipped NER on MEDDOCAN train notes outside its
+   subsample and on synthetic dev, ``models.noise_filter.predict``). A NER is over-confident on
+   its own training notes, so spans it predicts there look nothing like its errors on new notes.
 2. Cross-fitting by note: each note's spans are scored by a classifier fit on the other notes.
 3. The threshold is the highest one whose PHI-token recall loss on those cross-fitted scores is
    <= ``max_recall_drop`` (``models.noise_filter.threshold``); a nested run (threshold chosen
@@ -49,7 +50,7 @@ class FilterTrainConfig:
     classifier: str = "gbt"  # gbt (GradientBoostingClassifier) | logreg
     n_estimators: int = 200
     learning_rate: float = 0.05
-    max_depth: int = 3
+    max_depth: int = 5
     min_samples_leaf: int = 20
     subsample: float = 0.8
     logreg_c: float = 1.0

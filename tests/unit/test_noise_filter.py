@@ -194,3 +194,26 @@ def test_allowlist_holds_no_months_or_honorifics():
     for word in ("january", "march", "enero", "marzo", "januar", "mars", "gennaio", "maart", "monday", "lunes",
                  "dr", "mr", "mrs", "sra", "hospital", "clinic", "street", "calle"):
         assert word not in terms, word
+
+
+# ------------------------------------------------------------------------------ training data
+
+def test_training_target_is_label_agnostic_and_skips_dont_care():
+    from models.noise_filter.dataset import span_target
+
+    gold = [{"start": 0, "end": 4, "label": "LOCATION"}, {"start": 10, "end": 15, "label": "OTHER"}]
+    assert span_target(Span(0, 4, "NAME", 0.9, "ner"), gold) == 1  # wrong label still redacts PHI
+    assert span_target(Span(11, 14, "NAME", 0.9, "ner"), gold) == -1  # only don't-care gold
+    assert span_target(Span(20, 24, "NAME", 0.9, "ner"), gold) == 0
+
+
+def test_evaluation_only_notes_are_refused():
+    from models.data import split_of
+    from models.noise_filter.dataset import check_allowed
+
+    check_allowed("train/S0004-06142005000500011-1")
+    with pytest.raises(ValueError):
+        check_allowed("dev/S0004-06142006000500012-1")
+    test_id = next(f"en-x-{i:04d}" for i in range(1000) if split_of(f"en-x-{i:04d}") == "test")
+    with pytest.raises(ValueError):
+        check_allowed(test_id + "#aug1")

@@ -137,6 +137,7 @@ class NerModel:
         labels_path = self.model_dir / "labels.json"
         verify_files(self.model_dir, ["labels.json"])
         meta = json.loads(labels_path.read_text(encoding="utf-8"))
+        self.version: str = str(meta.get("version", "ner"))
         files: dict[str, str] = meta.get("files", {})
         if variant not in files:
             raise ModelError(f"model variant {variant!r} not shipped; available: {sorted(files)}")
