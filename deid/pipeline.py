@@ -125,7 +125,13 @@ def model_version(settings: DetectionSettings) -> str:
         except (OSError, ValueError):
             parts.append("ner-unknown")
         if settings.noise_filter_enabled:
-            parts.append("noise-filter")
+            from udfs.noise_filter.filter import DEFAULT_FILTER_DIR
+
+            meta = Path(settings.noise_filter_dir or DEFAULT_FILTER_DIR) / "meta.json"
+            try:
+                parts.append("nf-" + json.loads(meta.read_text()).get("version", "unknown"))
+            except (OSError, ValueError):
+                parts.append("nf-unknown")
     return "+".join(parts)
 
 
