@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import shutil
 import sys
@@ -22,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from udfs.checksums import sha256_file as sha256
 
 REPO = Path(__file__).resolve().parent.parent
 OPSET = 17
@@ -75,14 +75,6 @@ def quantize_int8(src: Path, dst: Path) -> None:
     from models.quantize import quantize_weights_int8
 
     quantize_weights_int8(src, dst)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_sums(out_dir: Path, names: list[str]) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 import yaml
 
 from deid.errors import ConfigError
+from udfs.checksums import sha256_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,14 +86,6 @@ def load_config(path: str | None, overrides: Sequence[str] = ()) -> FilterTrainC
     if cfg.guard_groups not in ("", "source", "language"):
         raise ConfigError("guard_groups: expected source, language or empty")
     return cfg
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _display(path: Path) -> str:

@@ -7,7 +7,6 @@ before loading; errors name files and reasons, never note text.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import warnings
@@ -29,6 +28,7 @@ from udfs.ner.tokenization import (
     special_ids,
 )
 from udfs.spans import Span
+from udfs.checksums import sha256_file as _sha256
 
 #: The model packaged with the project (``models/phi_ner``).
 DEFAULT_MODEL_DIR: Path = Path(__file__).resolve().parents[2] / "models" / "phi_ner"
@@ -45,14 +45,6 @@ class NerResult:
     token_offsets: np.ndarray  # (n, 2) int32 char offsets, end exclusive
     probs: np.ndarray  # (n, n_tags) float32
     tags: tuple[str, ...] = field(default=())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_sums(model_dir: Path) -> dict[str, str]:

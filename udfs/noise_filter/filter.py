@@ -12,7 +12,6 @@ certain detections are not the model's to veto.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from pathlib import Path
@@ -25,18 +24,11 @@ from deid.errors import ModelError
 from udfs.ner.decode import bio_tags
 from udfs.noise_filter.features import FEATURE_NAMES, TokenStats, span_features
 from udfs.spans import CERTAIN_SUBTYPES, Span
+from udfs.checksums import sha256_file as _sha256
 
 DEFAULT_FILTER_DIR: Path = Path(__file__).resolve().parent / "model"
 META_FILE = "meta.json"
 _DEFAULT_TAGS: tuple[str, ...] = bio_tags()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _certain(span: Span) -> bool:
