@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
@@ -20,6 +21,15 @@ PACKAGE_CONF = Path(__file__).resolve().parent.parent / "conf"
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def absolute_local(path: str | None) -> str | None:
+    """Relative local paths become absolute (against the current directory, where the user ran the
+    command): Delta's table builder reads a relative location as a table name, and the JVM's
+    working directory need not be Python's. URIs (s3://, abfss://, dbfs:/, file:) pass unchanged."""
+    if path is None or "://" in path or path.startswith(("dbfs:", "file:", "/")):
+        return path
+    return os.path.abspath(os.path.expanduser(path))
 
 
 class SparkConfig(_Section):
@@ -60,6 +70,8 @@ class InputConfig(_Section):
     #: HTML/RTF markup: "strip" converts it to plain text before detection; "keep" leaves it.
     markup: Literal["strip", "keep"] = "strip"
 
+    _abs_path = field_validator("path")(classmethod(lambda cls, v: absolute_local(v)))
+
     @model_validator(mode="after")
     def _one_source(self) -> "InputConfig":
         if (self.path is None) == (self.table is None):
@@ -82,6 +94,9 @@ class OutputConfig(_Section):
     summary_dir: str = "out/runs"
     #: Owner-only file modes on local outputs (0o700 dirs / 0o600 files).
     owner_only: bool = True
+
+    _abs_paths = field_validator("deid_path", "quarantine_path", "audit_path", "data_docs_dir", "summary_dir")(
+        classmethod(lambda cls, v: absolute_local(v)))
 
     @model_validator(mode="after")
     def _each_target(self) -> "OutputConfig":

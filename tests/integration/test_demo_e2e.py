@@ -21,7 +21,8 @@ def demo(spark, tmp_path_factory):
 def test_demo_runs_full_stack_and_logs_no_phi(spark, demo, capsys, caplog, monkeypatch):
     monkeypatch.delenv("DEID_SURROGATE_KEY", raising=False)
     caplog.set_level(logging.DEBUG)
-    assert main(["demo", "--workdir", str(demo), "--json", "--log-level", "DEBUG"]) == 0
+    monkeypatch.chdir(demo.parent)  # a relative --workdir, as in the README's first command
+    assert main(["demo", "--workdir", demo.name, "--json", "--log-level", "DEBUG"]) == 0
     out = capsys.readouterr()
     summary = json.loads(out.out)
     assert summary["status"] == "succeeded"

@@ -66,3 +66,10 @@ def test_fingerprint_ignores_paths_and_key_location_but_not_mode():
     c = load_config(default_config_path(), ["replacement.mode=mask"])
     assert a.fingerprint() == b.fingerprint()
     assert a.fingerprint() != c.fingerprint()
+
+
+def test_relative_local_paths_become_absolute_uris_stay(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(default_config_path(), ["input.path=in", "output.deid_path=abfss://c@a/x"])
+    assert cfg.input.path == str(tmp_path / "in")
+    assert cfg.output.deid_path == "abfss://c@a/x"
