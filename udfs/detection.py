@@ -92,7 +92,7 @@ class DetectionStack:
             self.ner = get_ner_model(
                 settings.model_dir or str(DEFAULT_MODEL_DIR), device=settings.device,
                 device_id=settings.device_id, variant=settings.variant,
-                intra_op_threads=settings.intra_op_threads,
+                intra_op_threads=settings.intra_op_threads, batch_size=settings.batch_size,
             )
             if settings.noise_filter_enabled:
                 from udfs.noise_filter.filter import get_noise_filter

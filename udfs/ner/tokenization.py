@@ -9,6 +9,7 @@ separate *case id* per piece, computed from the original characters of the word 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -64,22 +65,28 @@ def special_ids(tok: Tokenizer) -> tuple[int, int, int]:
     return ids[0], ids[1], ids[2]
 
 
+@lru_cache(maxsize=1 << 16)
+def _case_class_cached(word: str) -> int:
+    return case_class(word)
+
+
 def _encoded(text: str, enc) -> Encoded:  # enc: tokenizers.Encoding
     n = len(enc.ids)
     ids = np.asarray(enc.ids, dtype=np.int64)
     offsets = np.asarray(enc.offsets, dtype=np.int32).reshape(n, 2)
-    case_ids = np.full(n, CASE_OTHER, dtype=np.int64)
-    word_ids = enc.word_ids
-    # word char span = first piece start .. last piece end of the same word
-    i = 0
-    while i < n:
-        w = word_ids[i]
-        j = i + 1
-        while j < n and w is not None and word_ids[j] == w:
-            j += 1
-        cls = case_class(text[offsets[i, 0]:offsets[j - 1, 1]])
-        case_ids[i:j] = cls
-        i = j
+    if n == 0:
+        return Encoded(ids=ids, offsets=offsets, case_ids=np.full(0, CASE_OTHER, dtype=np.int64))
+    # Words = runs of pieces with the same word id (a piece without one is a word by itself); the
+    # word's chars run from its first piece's start to its last piece's end. Vectorised grouping,
+    # one (cached) case_class call per word.
+    w = np.fromiter((-1 if x is None else x for x in enc.word_ids), dtype=np.int64, count=n)
+    new = np.ones(n, dtype=bool)
+    new[1:] = (w[1:] != w[:-1]) | (w[:-1] == -1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], n)
+    classes = [_case_class_cached(text[a:b])
+               for a, b in zip(offsets[starts, 0].tolist(), offsets[ends - 1, 1].tolist())]
+    case_ids = np.repeat(np.asarray(classes, dtype=np.int64), ends - starts)
     return Encoded(ids=ids, offsets=offsets, case_ids=case_ids)
 
 
