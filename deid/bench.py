@@ -236,12 +236,13 @@ def _rates(res: dict, notes: Sequence[dict], cores: float) -> dict[str, Any]:
     toks = sum(n_tokens(x["text"]) for x in notes)
     sec = res["seconds"]
     out = {
-        "cores": cores, "seconds": round(sec, 3), "cpu_seconds": round(res.get("cpu_seconds", 0.0), 3),
+        "cores": cores, "seconds": round(sec, 3),
         "notes_per_s": round(n / sec, 3) if sec else 0.0,
         "tokens_per_s": round(toks / sec, 1) if sec else 0.0,
         "notes_per_s_per_core": round(n / sec / cores, 3) if sec and cores else 0.0,
     }
     if res.get("cpu_seconds"):
+        out["cpu_seconds"] = round(res["cpu_seconds"], 3)
         out["notes_per_cpu_s"] = round(n / res["cpu_seconds"], 3)
         out["cpu_utilisation"] = round(res["cpu_seconds"] / sec, 2) if sec else 0.0
     for k in ("load_seconds", "threads", "version"):
@@ -383,7 +384,8 @@ def _bench_spark(cfg: DeidConfig, notes: Sequence[dict], workdir: Path) -> dict[
         out = _rates(res, notes, cores)
         out.update({
             "master": master, "task_cpus": int(spark.conf.get("spark.task.cpus", "1")),
-            "input_partitions": partitions, "arrow_batch_size": job_cfg.spark.arrow_batch_size,
+            "input_partitions": partitions, "udf_partitions": getattr(summary, "udf_partitions", None),
+            "arrow_batch_size": job_cfg.spark.arrow_batch_size,
             "session_start_seconds": round(session_s, 2), "status": summary.status,
             "processed": summary.processed, "accepted": summary.accepted, "quarantined": summary.quarantined,
             "quarantine_reasons": summary.quarantine_reasons,
@@ -437,6 +439,8 @@ def command_line(args) -> str:
         parts.append("--skip-spark")
     if args.skip_presidio:
         parts.append("--skip-presidio")
+    if getattr(args, "skip_detection", False):
+        parts.append("--skip-detection")
     parts += ["--output", args.output]
     if args.plot:
         parts += ["--plot", args.plot]
@@ -444,7 +448,8 @@ def command_line(args) -> str:
 
 
 def _fmt(v, spec: str) -> str:
-    return "-" if v is None else format(v, spec)
+    width = int(re.match(r"\d*", spec).group() or 0)
+    return "-".rjust(width) if v is None else format(v, spec)
 
 
 def text_table(result: dict[str, Any]) -> str:
@@ -472,10 +477,13 @@ def text_table(result: dict[str, Any]) -> str:
         lines.append(f"spark: {s.get('skipped', 'skipped')}")
     else:
         lines.append(f"spark: {s['processed']} notes in {s['seconds']:.1f} s ({s['input_partitions']} input "
-                     f"partitions, arrow batch {s['arrow_batch_size']}), python workers seen "
+                     f"partitions, UDF over {s.get('udf_partitions')} partitions, arrow batch "
+                     f"{s['arrow_batch_size']}), python processes seen "
                      f"{s['python_processes_seen']}, JVM peak RSS {s['jvm_peak_rss_mb']:.0f} MB")
         if s.get("phase_seconds"):
-            lines.append("spark phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in s["phase_seconds"].items()))
+            order = ("read", "detect", "validate", "write", "reconcile")
+            phases = sorted(s["phase_seconds"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
+            lines.append("spark phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in phases))
     rt = result.get("ratios") or {}
     if rt:
         lines.append("ours / presidio: " + ", ".join(f"{k} {v:.2f}" for k, v in rt.items() if v is not None))
@@ -495,6 +503,8 @@ def plot(result: dict[str, Any], path: str) -> None:
                        ("spark", "ours: full Spark job\n(" + str((result.get("spark") or {}).get("master", "")) + ")")):
         r = result.get(key) or {}
         if r.get("notes_per_s"):
+            if (r.get("phi_found") or {}).get("recall") is not None:
+                label += f"\nPHI-token recall {r['phi_found']['recall']:.2f}"
             names.append(label)
             total.append(r["notes_per_s"])
             per_core.append(r["notes_per_s_per_core"])
@@ -536,7 +546,7 @@ def run_bench(cfg: DeidConfig, args) -> dict[str, Any]:
         from deid.sample import load_sample
 
         notes = build_notes(load_sample(), args.notes, args.target_tokens)
-        source = f"English sample notes concatenated to >= {args.target_tokens} tokens, replicated"
+        source = f"English sample notes concatenated to ~{args.target_tokens} tokens, replicated"
     texts = [n["text"] for n in notes]
     langs = [n["language"] for n in notes]
     toks = [n_tokens(t) for t in texts]
@@ -555,9 +565,13 @@ def run_bench(cfg: DeidConfig, args) -> dict[str, Any]:
                        "avg_chars": sum(map(len, texts)) / len(texts), "gold_spans": all(n.get("spans") is not None
                                                                                      for n in notes)},
     }
-    log.info("bench: detection stack on %d notes", len(notes))
-    det = _in_fresh_process(_measure_detection, settings, texts, langs, batch)
-    result["detection"] = {**_rates(det, notes, settings.intra_op_threads), "phi_found": _phi_found(notes, det["preds"])}
+    if getattr(args, "skip_detection", False):
+        result["detection"] = {"skipped": "--skip-detection"}
+    else:
+        log.info("bench: detection stack on %d notes", len(notes))
+        det = _in_fresh_process(_measure_detection, settings, texts, langs, batch)
+        result["detection"] = {**_rates(det, notes, settings.intra_op_threads),
+                               "phi_found": _phi_found(notes, det["preds"])}
 
     ok, why = presidio_available()
     if args.skip_presidio:
@@ -581,7 +595,7 @@ def run_bench(cfg: DeidConfig, args) -> dict[str, Any]:
 
     d, p, s = result["detection"], result["presidio"], result["spark"]
     ratios: dict[str, float | None] = {}
-    if p.get("notes_per_s"):
+    if p.get("notes_per_s") and d.get("notes_per_s"):
         ratios["throughput_ratio"] = round(d["notes_per_s"] / p["notes_per_s"], 3)
         ratios["throughput_ratio_per_cpu_s"] = (round(d["notes_per_cpu_s"] / p["notes_per_cpu_s"], 3)
                                                 if d.get("notes_per_cpu_s") and p.get("notes_per_cpu_s") else None)
@@ -597,7 +611,8 @@ def run_bench(cfg: DeidConfig, args) -> dict[str, Any]:
         "detection faster than presidio": (ratios["throughput_ratio"] > 1.0 if "throughput_ratio" in ratios else None),
         "detection finds more PHI than presidio": (ratios["phi_recall_diff"] > 0 if "phi_recall_diff" in ratios
                                                    else None),
-        "python worker < 1.5 GB": (max(peak_worker or 0.0, d.get("peak_rss_mb", 0.0)) < TARGET_WORKER_RSS_MB),
+        "python worker < 1.5 GB": (max(peak_worker or 0.0, d.get("peak_rss_mb", 0.0)) < TARGET_WORKER_RSS_MB
+                                   if peak_worker or d.get("peak_rss_mb") else None),
     }
     result["text"] = text_table(result)
     if args.plot:

@@ -40,6 +40,12 @@ class SparkConfig(_Section):
     shuffle_partitions: int = Field(4, ge=1)
     #: Rows per Arrow batch handed to the pandas UDF; bounds executor memory per batch.
     arrow_batch_size: int = Field(64, ge=1)
+    #: Partitions the notes are spread over for the pandas UDF. null = automatic: 2 x the
+    #: cluster's cores, and more for big inputs (at most ``max_notes_per_partition`` each). Without
+    #: it a small table read as one or two files, or shuffled and coalesced by adaptive execution,
+    #: runs the whole model on one core.
+    udf_partitions: int | None = Field(None, ge=1)
+    max_notes_per_partition: int = Field(5000, ge=1)
     #: Where resolved delta-spark JARs are kept so later runs need no network ("" = ~/.cache/deid/jars).
     jars_dir: str = ""
     ui_enabled: bool = False

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from deid import __version__
-from deid.config import DeidConfig
+from deid.config import DeidConfig, SparkConfig
 from deid.errors import ReconciliationError, ValidationFailed
 from deid.io import canonicalize, read_raw
 from deid.keys import resolve_key
@@ -79,6 +79,8 @@ class RunSummary:
     #: Wall seconds per phase (read = read + hash + incremental filter, detect = the pandas UDF,
     #: validate = counts + GX, write = quarantine/audit/output MERGEs, reconcile).
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    #: Partitions the pandas UDF ran over (see ``spark.udf_partitions``).
+    udf_partitions: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -133,6 +135,14 @@ def model_version(settings: DetectionSettings) -> str:
             except (OSError, ValueError):
                 parts.append("nf-unknown")
     return "+".join(parts)
+
+
+def udf_partitions(cfg: SparkConfig, spark: SparkSession, n_notes: int) -> int:
+    """How many partitions the UDF runs over (``spark.udf_partitions``, or automatic)."""
+    if cfg.udf_partitions:
+        return cfg.udf_partitions
+    cores = max(1, int(spark.sparkContext.defaultParallelism))
+    return max(1, min(max(n_notes, 1), max(2 * cores, -(-n_notes // cfg.max_notes_per_partition))))
 
 
 def keyed_hash_column(key: SecretKey):
@@ -208,7 +218,10 @@ def _run(cfg: DeidConfig, spark: SparkSession | None, summary: "RunSummary", t0:
     phase("read")
 
     func = (lambda it: process_batches(it, settings)) if fail_hook is None else fail_hook(settings)
-    result = todo.select(*[c for c in todo.columns]).mapInPandas(func, WORKER_SCHEMA)
+    parts = udf_partitions(cfg.spark, spark, processed)
+    summary.udf_partitions = parts
+    # Spread the notes over every core: the model is the cost, the extra shuffle is not.
+    result = todo.repartition(parts).mapInPandas(func, WORKER_SCHEMA)
     with progress:  # the UDF runs exactly once per run: later steps read the checkpoint
         result = result.localCheckpoint(eager=True)
     produced = result.count()
