@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-tokens", type=int, default=500, help="approximate tokens per note")
     p.add_argument("--skip-spark", action="store_true")
     p.add_argument("--skip-presidio", action="store_true")
+    p.add_argument("--skip-detection", action="store_true", help="skip the in-process detection stack run")
     p.add_argument("--output", default="out/bench/bench.json")
     p.add_argument("--plot", default=None, help="write a PNG plot here")
 
