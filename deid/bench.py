@@ -199,6 +199,13 @@ def _measure_presidio(texts: list[str], batch: int) -> dict[str, Any]:
     import logging as _logging
 
     _logging.getLogger("presidio-analyzer").setLevel(_logging.ERROR)
+    _logging.getLogger("tldextract").setLevel(_logging.CRITICAL)
+    try:  # Presidio's e-mail recognizer uses tldextract: its bundled suffix list, no download attempt
+        import tldextract
+
+        tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+    except Exception:  # noqa: BLE001 - an older/newer tldextract: it falls back to its snapshot itself
+        pass
     from importlib.metadata import version
 
     from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
